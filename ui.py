@@ -8,11 +8,13 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
+from streamlit.errors import StreamlitAPIException
 
 from abm.db import get_engine, init_db
 
@@ -91,6 +93,22 @@ def read(func: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.
     return result
 
 
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=64)
+def _cached_pure(func_path: str, args: tuple[Any, ...], kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    module_name, _, qualname = func_path.partition(":")
+    func: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        func = getattr(func, part)
+    return func(*args, **dict(kwargs))
+
+
+def compute(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """`func(*args, **kwargs)` of a pure module-level function (e.g. a chart), cached briefly."""
+    path = f"{func.__module__}:{func.__qualname__}"
+    result: T = _cached_pure(path, args, tuple(sorted(kwargs.items())))
+    return result
+
+
 def clear_caches() -> None:
     """Forget cached reads (not the engine): call after every write."""
     st.cache_data.clear()
@@ -147,18 +165,24 @@ def contact_url(contact_id: int) -> str:
     return f"Contact?contact={int(contact_id)}"
 
 
+def _page_link(page: str, label: str, params: dict[str, str], **kwargs: Any) -> None:
+    """st.page_link, or a plain markdown link when the page runs on its own (AppTest of a page)."""
+    try:
+        st.page_link(page, label=label, query_params=params, **kwargs)
+    except StreamlitAPIException:
+        target = Path(page).stem.split("_", 1)[-1]
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        st.markdown(f"[{md(label)}]({target}?{query})")
+
+
 def link_to_company(company_id: int, label: str, **kwargs: Any) -> None:
     """A page link opening an account."""
-    st.page_link(
-        PAGES["account"], label=label, query_params={"company": str(company_id)}, **kwargs
-    )
+    _page_link(PAGES["account"], label, {"company": str(int(company_id))}, **kwargs)
 
 
 def link_to_contact(contact_id: int, label: str, **kwargs: Any) -> None:
     """A page link opening a contact."""
-    st.page_link(
-        PAGES["contact"], label=label, query_params={"contact": str(contact_id)}, **kwargs
-    )
+    _page_link(PAGES["contact"], label, {"contact": str(int(contact_id))}, **kwargs)
 
 
 # --- messages that survive a rerun --------------------------------------------------------

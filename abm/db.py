@@ -33,9 +33,19 @@ def database_url() -> str:
     return server_url()
 
 
+# Sessions speak UTC whatever the server's own zone, so timestamps read back the same everywhere.
+CONNECT_ARGS = {"options": "-c timezone=UTC"}
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """A new engine on `url`, set up as every engine of abm is (UTC sessions, pre-ping)."""
+    options: dict[str, object] = {"pool_pre_ping": True, "connect_args": CONNECT_ARGS}
+    return create_engine(normalize_url(url), **(options | kwargs))
+
+
 @functools.cache
 def _engine_for(url: str) -> Engine:
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return make_engine(url, pool_size=5, max_overflow=10)
 
 
 def get_engine(url: str | None = None) -> Engine:

@@ -321,7 +321,7 @@ class Contact(SQLModel, table=True):
         sa_column=sa.Column(
             sa.Float,
             sa.Computed(
-                "round((100 * (1 - exp(-engagement_points / 30.0)))::numeric, 2)",
+                "round((100 * (1 - exp(-least(engagement_points / 30.0, 700))))::numeric, 2)",
                 persisted=True,
             ),
             nullable=False,

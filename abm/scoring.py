@@ -46,6 +46,8 @@ SENIORITY_VALUES = {
     "entry": 0.1,
 }
 UNKNOWN_SENIORITY = 0.2
+DECIDING_ROLES = frozenset({"decision_maker", "economic_buyer"})  # decide without the flag
+MIN_FACTOR = 1e-6  # ties weaker than this carry no introduction and no standing
 CHAMPION_TWO_WAY_TOUCHES = 2  # two-way touches in the window that make a de facto champion
 UNANSWERED_WINDOW_DAYS = 30.0
 UNANSWERED_PENALTY = 8.0
@@ -70,6 +72,11 @@ class Person:
     seniority: str | None = None
     is_primary: bool = False
     opted_out: bool = False
+
+    @property
+    def decides(self) -> bool:
+        """A decision maker by flag, or by a buying role that decides."""
+        return self.is_decision_maker or _norm(self.role) in DECIDING_ROLES
 
     @property
     def label(self) -> str:
@@ -403,9 +410,9 @@ def path_strength(graph: nx.Graph, nodes: Sequence[int]) -> float:
     return product
 
 
-def _usable(graph: nx.Graph) -> nx.Graph:
-    """A view without zero-confidence ties, which carry no introduction."""
-    return nx.subgraph_view(graph, filter_edge=lambda u, v: graph[u][v]["weight"] > 0)
+def _cost(u: int, v: int, data: dict[str, float]) -> float | None:
+    """Dijkstra length of an edge; None hides ties that carry no introduction."""
+    return None if data["weight"] < MIN_FACTOR else data["cost"]
 
 
 def strongest_path(graph: nx.Graph, source: int, target: int) -> IntroPath | None:
@@ -420,7 +427,7 @@ def strongest_path(graph: nx.Graph, source: int, target: int) -> IntroPath | Non
     if source not in graph or target not in graph:
         return None
     try:
-        nodes = nx.dijkstra_path(_usable(graph), source, target, weight="cost")
+        nodes = nx.dijkstra_path(graph, source, target, weight=_cost)
     except nx.NetworkXNoPath:
         return None
     return IntroPath(nodes=list(nodes), strength=path_strength(graph, nodes))
@@ -431,7 +438,7 @@ def strongest_paths_from(graph: nx.Graph, sources: Iterable[int]) -> dict[int, l
     starts = sorted(s for s in set(sources) if s in graph)
     if not starts:
         return {}
-    _, paths = nx.multi_source_dijkstra(_usable(graph), starts, weight="cost")
+    _, paths = nx.multi_source_dijkstra(graph, starts, weight=_cost)
     return {node: list(path) for node, path in paths.items()}
 
 
@@ -440,13 +447,22 @@ def centrality(graph: nx.Graph) -> dict[int, float]:
 
     PageRank costs milliseconds where exact betweenness costs seconds at this size.
 
-    >>> c = centrality(nx.star_graph(3))
+    >>> c = centrality(tie_graph([0, 1, 2, 3], [Tie(0, 1), Tie(0, 2), Tie(0, 3)]))
     >>> c[0], c[1] < 1
     (1.0, True)
     """
-    if graph.number_of_edges() == 0:
+    # Ties of negligible factor say nothing about standing and can stall the power iteration.
+    faint = [(u, v) for u, v, w in graph.edges(data="weight", default=1.0) if w < MIN_FACTOR]
+    kept = graph
+    if faint:
+        kept = graph.copy()
+        kept.remove_edges_from(faint)
+    if kept.number_of_edges() == 0:
         return {node: 0.0 for node in graph}
-    rank = nx.pagerank(graph, weight="weight")
+    try:
+        rank = nx.pagerank(kept, weight="weight")
+    except nx.PowerIterationFailedConvergence:
+        rank = nx.degree_centrality(kept)
     top = max(rank.values())
     return {node: float(value) / top for node, value in rank.items()}
 
@@ -526,7 +542,7 @@ def engagement_component(view: _View) -> tuple[float, list[str]]:
 
 def coverage_component(view: _View) -> tuple[float, list[str]]:
     """Decision maker engaged (40), champion engaged (20), breadth up to three people (40)."""
-    dm = any(view.people[i].is_decision_maker for i in view.engaged)
+    dm = any(view.people[i].decides for i in view.engaged)
     champion = bool(view.engaged & view.champions)
     threads = min(len(view.engaged), 3)
     score = whole(40.0 * dm + 20.0 * champion + 40.0 * threads / 3)
@@ -546,7 +562,10 @@ def momentum_component(view: _View) -> tuple[float, list[str]]:
     before = sum(s.before for s in view.sigs.values()) * MOMENTUM_RECENT_DAYS / MOMENTUM_BEFORE_DAYS
     base = before + MOMENTUM_PRIOR
     score = whole(100.0 - 100.0 * base / (recent + base))
-    trend = "none" if recent == 0 else "rising" if recent > before else "slowing or flat"
+    if recent == 0:
+        trend = "stalled" if before else "no activity"
+    else:
+        trend = "rising" if recent > before else "slowing or flat"
     reasons = [
         f"{recent:.0f} points in the last {MOMENTUM_RECENT_DAYS:.0f} days against"
         f" {before:.1f} a month before: {trend}"
@@ -605,7 +624,7 @@ def _gone_cold(view: _View) -> list[Person]:
     return [
         p
         for p in view.people.values()
-        if (p.is_decision_maker or is_champion_role(p.role))
+        if (p.decides or is_champion_role(p.role))
         and view.sigs[p.id].two_way
         and p.id not in view.engaged
     ]
@@ -613,7 +632,7 @@ def _gone_cold(view: _View) -> list[Person]:
 
 def checklist_of(view: _View) -> list[ChecklistItem]:
     """The four coverage gaps, each flagged or not, with the people behind it."""
-    dms = [p for p in view.people.values() if p.is_decision_maker]
+    dms = [p for p in view.people.values() if p.decides]
     dm_engaged = [p for p in dms if p.id in view.engaged]
     named = [p for p in view.people.values() if is_champion_role(p.role)]
     champs = view.by_engagement(view.engaged & view.champions)
@@ -639,7 +658,7 @@ def checklist_of(view: _View) -> list[ChecklistItem]:
         ChecklistItem(
             "single_threaded",
             len(engaged) <= 1,
-            f"{len(engaged)} people engaged" + (f": {names(engaged)}" if engaged else ""),
+            f"{len(engaged)} engaged" + (f": {names(engaged)}" if engaged else ""),
             tuple(p.id for p in engaged),
         ),
         ChecklistItem(
@@ -687,7 +706,7 @@ def _reachable_first(view: _View, ids: Iterable[int]) -> list[Person]:
 
 
 def _advise_coverage(view: _View) -> str:
-    dms = [p.id for p in view.people.values() if p.is_decision_maker]
+    dms = [p.id for p in view.people.values() if p.decides]
     if not any(i in view.engaged for i in dms):
         if not dms:
             return "No decision maker known: find out who signs off" + _ask(view)
@@ -720,8 +739,8 @@ def _best_person(view: _View) -> Person | None:
     ranked = sorted(
         view.people.values(),
         key=lambda p: (
-            -(p.is_decision_maker and p.id in view.engaged),
-            -p.is_decision_maker,
+            -(p.decides and p.id in view.engaged),
+            -p.decides,
             -view.sigs[p.id].points,
             -p.is_primary,
             p.id,
@@ -737,6 +756,11 @@ def _advise_engagement(view: _View) -> str:
             f"Low engagement: {names(waiting)} left recent touches unanswered;"
             " try another channel (call, LinkedIn) or a sharper subject"
         )
+    silent = [
+        p for p in view.people.values() if view.sigs[p.id].outbound and not view.sigs[p.id].two_way
+    ]
+    if silent:
+        return f"Low engagement: no reply ever from {names(silent)}; try a warm intro or a call"
     best = _best_person(view)
     who = best.label if best else "someone at the account"
     return f"Low engagement: start a conversation with {who} and ask for a reply"
@@ -852,7 +876,7 @@ def expansion_priority(
     if person.opted_out:
         return Priority(0.0, ["opted out: do not contact"])
     parts: list[tuple[float, str]] = []
-    if person.is_decision_maker:
+    if person.decides:
         parts.append((PRIORITY_POINTS["decision_maker"], "decision maker"))
     rank = seniority_value(person.seniority)
     parts.append(
@@ -872,21 +896,22 @@ def expansion_priority(
         penalty = min(UNANSWERED_PENALTY_CAP, UNANSWERED_PENALTY * unanswered)
         parts.append((-penalty, f"{unanswered} touches unanswered in the last 30 days"))
     raw = sum(points for points, _ in parts)
-    score = round(min(100.0, max(0.0, raw)), 1)
+    # Half up to one decimal, like `whole`, so a reader's hand sum rounds the same way.
+    score = math.floor(min(100.0, max(0.0, raw)) * 10 + 0.5) / 10
     return Priority(float(score), [f"{why} ({points:+.1f})" for points, why in parts if points])
 
 
 def _covers(view: _View, warm: set[int]) -> tuple[set[str], bool]:
     """Buying roles already covered by warm people, and whether a decision maker is among them."""
     roles = {_norm(view.people[i].role) for i in warm if view.people[i].role}
-    return roles, any(view.people[i].is_decision_maker for i in warm)
+    return roles, any(view.people[i].decides for i in warm)
 
 
 def _target(
     view: _View, person: Person, rank: Mapping[int, float], covered: tuple[set[str], bool]
 ) -> Target:
     roles, dm_covered = covered
-    uncovered = (person.is_decision_maker and not dm_covered) or (
+    uncovered = (person.decides and not dm_covered) or (
         bool(person.role) and _norm(person.role) not in roles
     )
     if person.id in view.engaged:

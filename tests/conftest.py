@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from abm.db import init_db, normalize_url
+from abm.db import init_db, make_engine, normalize_url
 
 
 def _server_url() -> str:
@@ -44,7 +44,7 @@ class Databases:
         self.created.append(name)
         url = make_url(self.server_url).set(database=name).render_as_string(False)
         if migrate:
-            engine = create_engine(url)
+            engine = make_engine(url)
             init_db(engine)
             engine.dispose()
         return url
@@ -70,7 +70,7 @@ def database_url(databases: Databases) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_engine(database_url, pool_pre_ping=True)
+    engine = make_engine(database_url)
     yield engine
     engine.dispose()
 
@@ -91,7 +91,7 @@ def fresh_engine(databases: Databases) -> Iterator[Callable[[], Engine]]:
     engines: list[Engine] = []
 
     def make() -> Engine:
-        engine = create_engine(databases.create(), pool_pre_ping=True, pool_size=10)
+        engine = make_engine(databases.create(), pool_size=10)
         engines.append(engine)
         return engine
 

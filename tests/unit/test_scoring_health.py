@@ -18,6 +18,7 @@ from abm.scoring import (
     Touch,
     coverage_checklist,
     health_score,
+    rank_targets,
     status_for,
 )
 
@@ -229,3 +230,17 @@ def test_a_decision_maker_gone_cold_is_on_the_checklist() -> None:
     assert items["key_person_gone_cold"].flagged
     assert items["key_person_gone_cold"].people == (2,)
     assert items["no_decision_maker"].flagged
+
+
+def test_the_worked_expansion_example_of_the_scoring_doc() -> None:
+    targets = rank_targets(worked_example(), primary_id=1, as_of=AS_OF)
+    assert [(t.contact_id, t.priority_score, t.intro_path) for t in targets] == [(2, 87.3, [1, 2])]
+
+
+def test_an_economic_buyer_decides_even_without_the_flag() -> None:
+    buyer = Person(4, "Pat Buyer", role="economic_buyer")
+    account = Account((ANN, buyer), (Touch(4, AS_OF - timedelta(days=2), "inbound"),))
+    items = {i.key: i for i in coverage_checklist(account, AS_OF)}
+    assert not items["no_decision_maker"].flagged
+    assert items["no_decision_maker"].people == (4,)
+    assert health_score(account, AS_OF).components["coverage"] == 53  # 40 + 40/3

@@ -110,7 +110,7 @@ def upgrade() -> None:
     sa.Column('opted_out', sa.Boolean(), server_default=sa.text('false'), nullable=False),
     sa.Column('notes', sa.String(), nullable=True),
     sa.Column('engagement_points', sa.Float(), server_default='0', nullable=False),
-    sa.Column('engagement_score', sa.Float(), sa.Computed('round((100 * (1 - exp(-engagement_points / 30.0)))::numeric, 2)', persisted=True), nullable=False),
+    sa.Column('engagement_score', sa.Float(), sa.Computed('round((100 * (1 - exp(-least(engagement_points / 30.0, 700))))::numeric, 2)', persisted=True), nullable=False),
     sa.Column('last_engaged_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('import_batch_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
