@@ -246,19 +246,22 @@ def submit(
         st.rerun()
 
 
+def _minute(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(second=0, microsecond=0)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as the user sees them: blanks alike, floats and timestamps (to the minute) close."""
+    if isinstance(a, datetime) and isinstance(b, datetime):
+        return _minute(a) == _minute(b)
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+    return bool(a == b or (a in (None, "") and b in (None, "")))
+
+
 def changes(values: Mapping[str, Any], record: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields whose value differs from the record (timestamps to the minute)."""
-
-    def same(a: Any, b: Any) -> bool:
-        if isinstance(a, datetime) and isinstance(b, datetime):
-            return _naive_utc(a).replace(second=0, microsecond=0) == _naive_utc(b).replace(  # type: ignore[union-attr]
-                second=0, microsecond=0
-            )
-        if isinstance(a, float) or isinstance(b, float):
-            return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
-        return bool(a == b or (a in (None, "") and b in (None, "")))
-
-    return {k: v for k, v in values.items() if not same(v, record.get(k))}
+    """The fields whose value differs from the record."""
+    return {k: v for k, v in values.items() if not _same(v, record.get(k))}
 
 
 def delete_section(base: str, what: str, delete: Callable[[Session], None]) -> None:

@@ -51,6 +51,9 @@ def _escape_like(query: str) -> str:
     return query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# Advisory lock class of "one writer per account at a time" (any constant both sides share).
+ACCOUNT_LOCK_KEY = 7_146_206
+
 class _Repository:
     """What every repository shares: the session, savepoint writes, account locks."""
 
@@ -68,29 +71,33 @@ class _Repository:
             raise v.translate_db_error(exc) from exc
         return result
 
-    def _lock(self, sql: str, ids: Iterable[int]) -> list[int]:
-        """Lock the accounts the write touches, in id order, in one round trip.
-
-        The triggers lock companies, then conversations, then contacts; taking the company
-        first makes concurrent writers on one account queue instead of deadlocking.
-        """
-        rows = self.session.execute(text(sql), {"ids": list(ids)})
-        return [int(row[0]) for row in rows]
-
     def _lock_companies(self, company_ids: Iterable[int]) -> list[int]:
-        return self._lock(
-            "SELECT id FROM companies WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE",
-            company_ids,
-        )
+        """Queue behind other repository writers of these accounts; return those that exist.
 
-    def _lock_by(self, table: str, ids: Iterable[int]) -> dict[int, int]:
-        """Lock the accounts of rows of `table` (child -> company id) and map them."""
+        The triggers lock rows upwards (contacts, conversations, companies), after the
+        statement has locked its own rows. Locking the company row first here would be the
+        reverse order against a plain-SQL writer, so repository writers queue on an advisory
+        lock per account instead; KEY SHARE only keeps the account from being deleted.
+        """
         rows = self.session.execute(
             text(
-                f"SELECT t.id, co.id FROM {table} t JOIN companies co ON co.id = t.company_id "
-                "WHERE t.id = ANY(:ids) ORDER BY co.id FOR NO KEY UPDATE OF co"
+                "SELECT id, pg_advisory_xact_lock(:key, id) FROM ("
+                " SELECT id FROM companies WHERE id = ANY(:ids) ORDER BY id FOR KEY SHARE) c"
             ),
-            {"ids": list(ids)},
+            {"ids": list(company_ids), "key": ACCOUNT_LOCK_KEY},
+        )
+        return [int(row[0]) for row in rows]
+
+    def _lock_by(self, table: str, ids: Iterable[int]) -> dict[int, int]:
+        """Queue on the accounts of rows of `table`; map each row id to its company id."""
+        rows = self.session.execute(
+            text(
+                "SELECT row_id, company_id, pg_advisory_xact_lock(:key, company_id) FROM ("
+                f" SELECT t.id AS row_id, co.id AS company_id FROM {table} t"
+                " JOIN companies co ON co.id = t.company_id"
+                " WHERE t.id = ANY(:ids) ORDER BY co.id FOR KEY SHARE OF co) x"
+            ),
+            {"ids": list(ids), "key": ACCOUNT_LOCK_KEY},
         )
         return {int(row[0]): int(row[1]) for row in rows}
 

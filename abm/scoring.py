@@ -274,7 +274,9 @@ def _add_event(sig: Signals, kind: str, at: datetime, as_of: datetime) -> None:
     sig.points += weight * decay(age, ENGAGEMENT_HALF_LIFE_DAYS)
     if age <= MOMENTUM_RECENT_DAYS:
         sig.recent += weight
-    elif age <= MOMENTUM_RECENT_DAYS + MOMENTUM_BEFORE_DAYS:
+    elif age <= MOMENTUM_RECENT_DAYS + MOMENTUM_BEFORE_DAYS and kind != "reply":
+        # Replies stay out of the baseline: a reply, however late it is recorded, must never
+        # count against an account (it would raise the bar the last 30 days are held to).
         sig.before += weight
     if kind == "reply":
         sig.replies += 1
