@@ -8,7 +8,7 @@ import streamlit as st
 import ui
 from abm import demo, queries
 
-ui.page("Portfolio", ":material/dashboard:")
+ui.page("Portfolio", "📊")
 st.title("Portfolio")
 
 if ui.read(demo.is_empty):

@@ -199,7 +199,11 @@ def show_flashes() -> None:
         getattr(st, kind, st.info)(message)
 
 
-def page(title: str, icon: str = ":material/insights:") -> None:
-    """Common page setup: title, wide layout, pending messages."""
+def page(title: str, icon: str = "📈") -> None:
+    """Common page setup: title, wide layout, pending messages.
+
+    The page icon must be an emoji or a local image: for a ":material/...:" page icon the
+    Streamlit frontend fetches an SVG from Google's font servers, and the app works offline.
+    """
     st.set_page_config(page_title=f"{title} · ABM", page_icon=icon, layout="wide")
     show_flashes()

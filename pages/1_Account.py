@@ -8,7 +8,7 @@ from abm import charts, queries
 from abm.errors import ABMError
 from abm.repositories import ConversationRepository
 
-ui.page("Account", ":material/domain:")
+ui.page("Account", "🏢")
 
 company_id = ui.query_id("company")
 choices = ui.read(queries.company_choices)

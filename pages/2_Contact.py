@@ -6,7 +6,7 @@ import streamlit as st
 import ui
 from abm import charts, queries
 
-ui.page("Contact", ":material/person:")
+ui.page("Contact", "👤")
 
 contact_id = ui.query_id("contact")
 company_id = ui.query_id("company")

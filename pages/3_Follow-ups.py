@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+import forms
 import ui
 from abm import queries
 
-ui.page("Follow-ups", ":material/event:")
+ui.page("Follow-ups", "📅")
 st.title("Follow-ups")
 
 as_of = ui.now()
@@ -50,10 +51,7 @@ for name in queries.FOLLOWUP_GROUPS:
         },
     )
 
-# --- ACTIONS ------------------------------------------------------------------------------
-# The conversation picked here is `selected` (a queries.FollowupRow). The data-entry helper
-# adds the forms below it: log a touch, snooze, change status or tier (each an st.form that
-# writes through the repositories inside `with ui.transaction() as session:`).
+# --- actions: log a touch, snooze, change status or tier -----------------------------------
 due = [f for name in queries.FOLLOWUP_GROUPS for f in groups[name]]
 st.subheader("Act on a follow-up")
 by_id = {f.conversation_id: f for f in due}
@@ -70,3 +68,4 @@ chosen = st.selectbox(
 selected = by_id.get(chosen) if chosen is not None else None
 if selected is not None:
     ui.link_to_contact(selected.contact_id, f"Context for {selected.contact_name}")
+    forms.followup_actions(selected)

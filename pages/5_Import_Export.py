@@ -95,14 +95,14 @@ def run_import(upload: Any, options: dict[str, Any], dry_run: bool) -> None:
                 progress=progress,
                 **options,
             )
-    except ImportFileError as error:
+    except ABMError as error:  # a bad file (ImportFileError) or a refused write
         bar.empty()
         st.error(ui.md(f"Not imported: {error}"))
         return
     if report.committed:
         ui.clear_caches()
     bar.progress(1.0, text="Done")
-    st.session_state[REPORT_KEY] = report
+    st.session_state[REPORT_KEY] = (upload.file_id, report)
 
 
 def show_report(report: ImportReport) -> None:
@@ -175,8 +175,8 @@ def import_tab() -> None:
         run_import(upload, options, dry_run=True)
     if real.button("Import", key="import-run", type="primary", disabled=not ready):
         run_import(upload, options, dry_run=False)
-    report = st.session_state.get(REPORT_KEY)
-    if report is not None:
+    file_id, report = st.session_state.get(REPORT_KEY, (None, None))
+    if report is not None and file_id == upload.file_id:  # the report of this very file
         show_report(report)
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dashboard_helpers import app_at, demo_app_db, demo_url, empty_app_db, metrics
+from datetime import UTC, datetime, timedelta
+
+from dashboard_helpers import (
+    app_at,
+    demo_app_db,
+    demo_url,
+    empty_app_db,
+    load_demo_into,
+    metrics,
+)
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from abm import queries
+from abm.models import Conversation
 
 __all__ = ["demo_app_db", "demo_url", "empty_app_db"]
 PAGE = "pages/3_Follow-ups.py"
@@ -35,3 +45,23 @@ def test_filtering_by_owner_keeps_only_their_conversations(demo_app_db: str) -> 
     at = at.selectbox[0].select(owner).run()
     assert not at.exception
     assert all(set(d.value["Owner"]) == {owner} for d in at.dataframe)
+
+
+def test_snoozing_from_the_queue_moves_the_follow_up(
+    empty_app_db: str,
+) -> None:
+    load_demo_into(empty_app_db)
+    at = app_at(PAGE).run()
+    at = at.selectbox[1].select_index(0).run()
+    assert not at.exception
+    picked = at.selectbox[1].value
+    base = f"followup-{picked}"
+    at.selectbox(key=f"{base}-snooze-0-days").set_value("1 month")
+    at.button(key=f"{base}-snooze-0-submit").click().run()
+    assert not at.exception
+    engine = create_engine(empty_app_db)
+    with Session(engine) as session:
+        talk = session.get(Conversation, picked)
+        assert talk is not None and talk.next_followup_at is not None
+        assert talk.next_followup_at > datetime.now(UTC) + timedelta(days=27)
+    engine.dispose()

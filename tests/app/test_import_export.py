@@ -122,6 +122,13 @@ def test_a_file_missing_a_required_column_cannot_be_imported(database: Engine) -
     assert count(database, Company) == 0
 
 
+def test_a_file_in_another_encoding_gets_a_clear_message(database: Engine) -> None:
+    at = upload(open_page(), "name,domain\nCafé Ünïcode,cafe.com\n".encode("utf-16"), "companies")
+    assert not at.exception
+    assert "cannot be read" in texts(at.error)
+    assert "import-run" not in {b.key for b in at.button}  # nothing to import from it
+
+
 def test_skipped_bad_rows_are_offered_as_a_rejects_file(database: Engine) -> None:
     at = upload(open_page(), ONE_BAD_ROW_CSV, "companies")
     at.checkbox(key="import-skip").check().run()
