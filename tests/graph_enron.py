@@ -5,15 +5,11 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
 
+from datasets import ENRON
 from sqlmodel import Session
 
 from abm.models import Company, Contact, Conversation, Relationship, Touchpoint
-
-ENRON = Path("/work/shared/data/enron-f500")
-if not ENRON.exists():  # the data set also ships beside the repository in shared checkouts
-    ENRON = Path(__file__).resolve().parents[2] / "shared" / "data" / "enron-f500"
 
 
 def _rows(name: str) -> list[dict[str, str]]:

@@ -10,7 +10,6 @@ from sqlmodel import Session
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
-ENRON = TESTS.parent.parent / "shared" / "data" / "enron-f500"
 TABLES = ("companies", "contacts", "relationships", "conversations", "touchpoints")
 
 
