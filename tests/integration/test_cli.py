@@ -7,7 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from import_helpers import ENRON, write_csv
+from datasets import ENRON
+from import_helpers import write_csv
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 

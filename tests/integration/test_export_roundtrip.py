@@ -7,7 +7,8 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from import_helpers import ENRON, TABLES, counts
+from datasets import ENRON
+from import_helpers import TABLES, counts
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from import_helpers import ENRON, counts, csv_rows
+from datasets import ENRON
+from import_helpers import counts, csv_rows
 from sqlalchemy import text
 from sqlmodel import Session
 
