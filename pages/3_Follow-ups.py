@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-import forms
+import entity_forms
 import ui
 from abm import queries
 
@@ -68,4 +68,4 @@ chosen = st.selectbox(
 selected = by_id.get(chosen) if chosen is not None else None
 if selected is not None:
     ui.link_to_contact(selected.contact_id, f"Context for {selected.contact_name}")
-    forms.followup_actions(selected)
+    entity_forms.followup_actions(selected)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-import forms
+import entity_forms
 import ui
 
 ui.page("Data entry", icon="✏️")
@@ -28,14 +28,14 @@ section = st.radio(
 st.query_params["entity"] = section
 
 if section == "companies":
-    forms.company_section()
+    entity_forms.company_section()
 else:
-    company_id = forms.account_picker()
+    company_id = entity_forms.account_picker()
     if company_id is not None:
         {
-            "contacts": forms.contact_section,
-            "relationships": forms.relationship_section,
-            "conversations": forms.conversation_section,
-            "touchpoints": forms.touchpoint_section,
-            "emails": forms.email_section,
+            "contacts": entity_forms.contact_section,
+            "relationships": entity_forms.relationship_section,
+            "conversations": entity_forms.conversation_section,
+            "touchpoints": entity_forms.touchpoint_section,
+            "emails": entity_forms.email_section,
         }[section](company_id)

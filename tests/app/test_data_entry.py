@@ -226,9 +226,10 @@ def test_a_delete_waits_for_confirmation(database: Engine, acme: int) -> None:
 
 
 FOLLOWUP_SCRIPT = """
-import forms, ui
+import ui
+from entity_forms import followup_actions
 ui.page("Follow-up actions")
-forms.followup_actions({"id": CONVERSATION, "status": "active", "qualification_tier": "warm"})
+followup_actions({"id": CONVERSATION, "status": "active", "qualification_tier": "warm"})
 """
 
 
