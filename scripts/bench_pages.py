@@ -60,6 +60,13 @@ def bench_page(page: str, **query: int) -> tuple[float, float]:
     return cold, warm
 
 
+def bench_baseline() -> float:
+    """A page that only writes a line: what AppTest and Streamlit cost before any of ours."""
+    at = AppTest.from_string("import streamlit as st\nst.write('baseline')", default_timeout=60)
+    at.run()
+    return timed(at.run)
+
+
 def bench_big_map(size: int = 500) -> float:
     rng = random.Random(7)
     people = [charts.MapPerson(i, f"Person {i}", role="user") for i in range(size)]
@@ -72,14 +79,16 @@ def bench_big_map(size: int = 500) -> float:
 def main() -> None:
     company_id, contact_id = ensure_demo()
     bench_page("app.py")  # warm-up: imports, engine, migrations check
-    print(f"{'page':28} {'no cache':>9} {'cached':>9}")
+    baseline = bench_baseline()
+    print(f"baseline, a one-line page: {baseline:.3f} s (ratios below are against it)")
+    print(f"{'page':28} {'no cache':>9} {'cached':>9} {'cached/baseline':>16}")
     queries_of = {
         "pages/1_Account.py": {"company": company_id},
         "pages/2_Contact.py": {"contact": contact_id},
     }
     for page in PAGES:
         cold, warm = bench_page(page, **queries_of.get(page, {}))
-        print(f"{page:28} {cold:9.3f} {warm:9.3f}")
+        print(f"{page:28} {cold:9.3f} {warm:9.3f} {warm / baseline:15.1f}x")
     print(f"relationship map HTML, 500 people: {bench_big_map():.3f} s (layout + PageRank + JSON)")
 
 
