@@ -490,10 +490,13 @@ def _legend(color_by: str, roles_present: Iterable[str]) -> str:
 
 STYLE = """
 html, body { margin: 0; padding: 0; font-family: sans-serif; background: #ffffff; }
-#map { width: 100%; height: var(--h); border: 1px solid #e4e7eb; border-radius: 6px; }
-#legend { position: absolute; top: 8px; left: 8px; background: rgba(255,255,255,0.9);
-  border: 1px solid #e4e7eb; border-radius: 6px; padding: 6px 8px; font-size: 12px; }
-#legend .item { display: flex; align-items: center; gap: 6px; margin: 2px 0; }
+/* The legend is a strip above the map, not an overlay: an overlay hides the people under it. */
+#frame { display: flex; flex-direction: column; height: var(--h); }
+#map { flex: 1 1 auto; min-height: 0; width: 100%; border: 1px solid #e4e7eb;
+  border-radius: 6px; }
+#legend { display: flex; flex-wrap: wrap; gap: 2px 14px; padding: 0 2px 6px; font-size: 12px;
+  color: #3e4c59; }
+#legend .item { display: flex; align-items: center; gap: 5px; }
 #legend .dot { width: 11px; height: 11px; border-radius: 50%; background: var(--c); }
 #legend .ring { width: 9px; height: 9px; border-radius: 50%; border: 3px solid var(--c); }
 #legend .line { width: 16px; height: 3px; background: var(--c); }
@@ -559,8 +562,8 @@ def relationship_map_html(
         "link": options.link_template,
     }
     body = (
-        '<div id="map"></div>'
-        + _legend(options.color_by, {_role_key(p.role) for p in people})
+        _legend(options.color_by, {_role_key(p.role) for p in people})
+        + '<div id="map"></div>'
         + f'<script type="application/json" id="map-data">{_script_json(data)}</script>'
     )
     return _page(height, body, f"<script>{vis_network_js()}</script><script>{SCRIPT}</script>")
@@ -570,5 +573,5 @@ def _page(height: str, body: str, scripts: str) -> str:
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f"<style>:root {{ --h: {html.escape(height)}; }}{STYLE}</style></head>"
-        f"<body><div style='position:relative'>{body}</div>{scripts}</body></html>"
+        f"<body><div id='frame'>{body}</div>{scripts}</body></html>"
     )

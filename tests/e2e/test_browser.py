@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session
 
+from abm import queries
 from abm.demo import load_demo
 
 pytestmark = pytest.mark.e2e
@@ -79,6 +80,16 @@ def demo_database(databases: Any) -> str:
 
 
 @pytest.fixture(scope="module")
+def middling_account(demo_database: str) -> int:
+    """The demo account whose health is nearest 60, among those with a timeline."""
+    engine = create_engine(demo_database)
+    with Session(engine) as session:
+        rows = [r for r in queries.portfolio(session) if r.last_touch_at is not None]
+    engine.dispose()
+    return min(rows, key=lambda r: abs(r.health - 60)).company_id
+
+
+@pytest.fixture(scope="module")
 def app_url(demo_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`streamlit run app.py` on a free port, against the demo database."""
     port = _free_port()
@@ -135,7 +146,7 @@ def _wait_until_idle(page: Any) -> None:
 
 
 def test_portfolio_to_account_renders_the_charts_and_the_map_with_no_request_leaving(
-    app_url: str, browser: Any, tmp_path: Path
+    app_url: str, browser: Any, middling_account: int, tmp_path: Path
 ) -> None:
     refresh = os.environ.get("ABM_UPDATE_SCREENSHOTS") == "1"
     shots = README_SCREENSHOTS if refresh else tmp_path
@@ -170,6 +181,10 @@ def test_portfolio_to_account_renders_the_charts_and_the_map_with_no_request_lea
         account = _follow_first_account_link(context, page)
         account.wait_for_url("**/Account?company=*", timeout=WAIT_MS)
         _assert_account_renders(account)
+        # The pictures show a middling account: one with recommendations to read.
+        account.goto(f"{app_url}/Account?company={middling_account}", timeout=WAIT_MS)
+        _assert_account_renders(account)
+        account.mouse.move(0, 0)
         account.screenshot(path=str(shots / "account.png"))
         account.locator('[data-testid="stIFrame"]').first.screenshot(
             path=str(shots / "map.png")
