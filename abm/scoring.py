@@ -256,9 +256,20 @@ def seniority_value(seniority: str | None) -> float:
     return SENIORITY_VALUES.get(_norm(seniority), UNKNOWN_SENIORITY)
 
 
+def _threads_label(engaged: Sequence[Person]) -> str:
+    if not engaged:
+        return "single-threaded: no one engaged"
+    if len(engaged) == 1:
+        return f"single-threaded: only {engaged[0].label} engaged"
+    return f"{len(engaged)} engaged: {names(engaged)}"
+
+
 def names(people: Iterable[Person], limit: int = 3) -> str:
     """People's names joined for a sentence: 'A, B and C'."""
-    labels = [p.label for p in people][:limit]
+    everyone = [p.label for p in people]
+    labels, more = everyone[:limit], len(everyone) - limit
+    if more > 0:
+        return ", ".join(labels) + f" and {more} more"
     if len(labels) <= 1:
         return "".join(labels)
     return ", ".join(labels[:-1]) + " and " + labels[-1]
@@ -660,7 +671,7 @@ def checklist_of(view: _View) -> list[ChecklistItem]:
         ChecklistItem(
             "single_threaded",
             len(engaged) <= 1,
-            f"{len(engaged)} engaged" + (f": {names(engaged)}" if engaged else ""),
+            _threads_label(engaged),
             tuple(p.id for p in engaged),
         ),
         ChecklistItem(

@@ -41,7 +41,8 @@ facts = [
     company.get("status"),
     f"owner {company['owner']}" if company.get("owner") else None,
     f"{company['contact_count']} contacts",
-    f"{company['active_conversation_count']} active conversations",
+    f"{company['active_conversation_count']} active conversation"
+    + ("" if company["active_conversation_count"] == 1 else "s"),
 ]
 st.caption(" · ".join(ui.md(f) for f in facts if f))
 
