@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -153,6 +153,32 @@ def set_query_id(name: str, value: int | None) -> None:
         st.query_params.pop(name, None)
     elif st.query_params.get(name) != str(value):
         st.query_params[name] = str(value)
+
+
+def pick_from_url(
+    param: str, label: str, choices: Sequence[tuple[int, str]], empty: str, placeholder: str
+) -> int:
+    """The record a page shows: `?param=ID` preselected in a picker, kept in the URL.
+
+    Stops the page when there is nothing to pick or nothing picked yet.
+    """
+    if not choices:
+        st.info(empty)
+        st.page_link("app.py", label="Back to the portfolio", icon=":material/arrow_back:")
+        st.stop()
+    names = dict(choices)
+    wanted = query_id(param)
+    picked = st.selectbox(
+        label,
+        list(names),
+        index=list(names).index(wanted) if wanted in names else None,
+        format_func=lambda rid: names[rid],
+        placeholder=placeholder,
+    )
+    if picked is None:
+        st.stop()
+    set_query_id(param, picked)
+    return int(picked)
 
 
 def company_url(company_id: int) -> str:

@@ -10,23 +10,10 @@ from abm.repositories import ConversationRepository
 
 ui.page("Account", "🏢")
 
-company_id = ui.query_id("company")
-choices = ui.read(queries.company_choices)
-if not choices:
-    st.info("No accounts yet.")
-    st.page_link("app.py", label="Back to the portfolio", icon=":material/arrow_back:")
-    st.stop()
-names = dict(choices)
-picked = st.selectbox(
-    "Account",
-    list(names),
-    index=list(names).index(company_id) if company_id in names else None,
-    format_func=lambda cid: names[cid],
-    placeholder="Choose an account",
+picked = ui.pick_from_url(
+    "company", "Account", ui.read(queries.company_choices), "No accounts yet.",
+    "Choose an account",
 )
-if picked is None:
-    st.stop()
-ui.set_query_id("company", picked)
 company = ui.read(queries.company, picked)
 if company is None:
     st.error(f"No account #{picked}.")

@@ -8,24 +8,8 @@ from abm import charts, queries
 
 ui.page("Contact", "👤")
 
-contact_id = ui.query_id("contact")
-company_id = ui.query_id("company")
-choices = ui.read(queries.contact_choices, company_id)
-if not choices:
-    st.info("No contacts yet.")
-    st.page_link("app.py", label="Back to the portfolio", icon=":material/arrow_back:")
-    st.stop()
-labels = dict(choices)
-picked = st.selectbox(
-    "Contact",
-    list(labels),
-    index=list(labels).index(contact_id) if contact_id in labels else None,
-    format_func=lambda cid: labels[cid],
-    placeholder="Choose a person",
-)
-if picked is None:
-    st.stop()
-ui.set_query_id("contact", picked)
+choices = ui.read(queries.contact_choices, ui.query_id("company"))
+picked = ui.pick_from_url("contact", "Contact", choices, "No contacts yet.", "Choose a person")
 view = ui.read(queries.contact_view, picked, ui.now())
 if view is None:
     st.error(f"No contact #{picked}.")
