@@ -13,6 +13,29 @@ from sqlmodel import Session
 
 from abm.presets import check_entity, column_kinds
 
+
+def _who(prefix: str, contact: str, company: str) -> dict[str, str]:
+    """The columns naming a contact: its email, else (only then) its company and name.
+
+    `company` is joined only for contacts without an email (see _JOIN_COMPANY).
+    """
+    return {
+        f"{prefix}_email": f"{contact}.email",
+        f"{prefix}_company_domain": f"{company}.domain",
+        f"{prefix}_company_name": f"CASE WHEN {company}.domain IS NULL THEN {company}.name END",
+        f"{prefix}_first_name": f"CASE WHEN {contact}.email IS NULL THEN {contact}.first_name END",
+        f"{prefix}_last_name": f"CASE WHEN {contact}.email IS NULL THEN {contact}.last_name END",
+    }
+
+
+_JOIN_COMPANY = "LEFT JOIN companies {co} ON {ct}.email IS NULL AND {co}.id = {ct}.company_id"
+
+
+def _contact(alias: str, company: str, on: str) -> str:
+    join = _JOIN_COMPANY.format(co=company, ct=alias)
+    return f"JOIN contacts {alias} ON {alias}.id = {on} {join}"
+
+
 # Each native column as SQL over the entity's table `t` (and its joined parents).
 _SOURCES: dict[str, tuple[str, dict[str, str]]] = {
     "companies": ("companies t", {}),
@@ -21,19 +44,19 @@ _SOURCES: dict[str, tuple[str, dict[str, str]]] = {
         {"company_domain": "co.domain", "company_name": "co.name"},
     ),
     "relationships": (
-        "relationships t JOIN contacts a ON a.id = t.contact_id "
-        "JOIN contacts b ON b.id = t.related_contact_id",
-        {"contact_email": "a.email", "related_email": "b.email"},
+        f"relationships t {_contact('a', 'ac', 't.contact_id')} "
+        f"{_contact('b', 'bc', 't.related_contact_id')}",
+        {**_who("contact", "a", "ac"), **_who("related", "b", "bc")},
     ),
     "conversations": (
-        "conversations t JOIN contacts ct ON ct.id = t.contact_id",
-        {"contact_email": "ct.email"},
+        f"conversations t {_contact('ct', 'co', 't.contact_id')}",
+        _who("contact", "ct", "co"),
     ),
     "touchpoints": (
-        "touchpoints t JOIN contacts ct ON ct.id = t.contact_id "
+        f"touchpoints t {_contact('ct', 'co', 't.contact_id')} "
         "JOIN conversations cv ON cv.id = t.conversation_id",
         {
-            "contact_email": "ct.email",
+            **_who("contact", "ct", "co"),
             "conversation_subject": "cv.subject",
             "conversation_started_at": "cv.started_at",
         },

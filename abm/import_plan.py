@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 Cursor = psycopg.Cursor[Any]
 TEMP_VIEWS = ("abm_plan", "abm_rows")
-TEMP_TABLES = ("abm_merged", "abm_dupkeys", "abm_convs", "abm_companies", "abm_stage")
+TEMP_TABLES = (
+    "abm_merged", "abm_dupkeys", "abm_convs", "abm_companies", "abm_ref_contact",
+    "abm_ref_related", "abm_stage",
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,10 @@ class Spec:
     writes: tuple[Write, ...]
     prepare: Callable[[Job], None] | None = None
     parents: Callable[[Job], None] | None = None
-    ordered: bool = True  # insert in file order (not worth a sort for big touchpoint files)
+    # Rows are inserted in file order (ids follow the file, so an export re-imports in the same
+    # order); above this many rows the sort is skipped for speed and rows go in the join's
+    # order (usually the file's: a big touchpoint file has far fewer threads than touches).
+    sort_limit: int | None = None
 
     @property
     def table(self) -> str:
@@ -88,24 +94,48 @@ def _finish_contact(values: dict[str, str | None], mapped: set[str]) -> str:
     return values["email"] or f"name:{full.lower()}|{company}"
 
 
+def _who(values: dict[str, str | None], prefix: str) -> str:
+    """The key of the contact a row names: its email, else its company and name."""
+    email = values[f"{prefix}_email"]
+    if email:
+        return email
+    first = (values[f"{prefix}_first_name"] or "").lower()
+    last = (values[f"{prefix}_last_name"] or "").lower()
+    if not first and not last:
+        raise InvalidInputError(
+            f"{prefix}_email",
+            f"is required (or, for a contact without an email, {prefix}_first_name and "
+            f"{prefix}_last_name with {prefix}_company_domain or {prefix}_company_name)",
+        )
+    company = values[f"{prefix}_company_domain"] or (values[f"{prefix}_company_name"] or "")
+    if not company:
+        raise InvalidInputError(
+            f"{prefix}_company_domain",
+            f"a contact named without an email needs its company ({prefix}_company_domain "
+            f"or {prefix}_company_name)",
+        )
+    return f"name {first}|{last}|{company.lower()}"
+
+
 def _finish_relationship(values: dict[str, str | None], mapped: set[str]) -> str:
-    one = _need(values, "contact_email")
-    other = _need(values, "related_email")
+    one = _who(values, "contact")
+    other = _who(values, "related")
     if one == other:
-        raise InvalidInputError("related_email", "a contact cannot relate to themselves")
+        column = "related_email" if values["related_email"] else "related_first_name"
+        raise InvalidInputError(column, "a contact cannot relate to themselves")
     return "|".join(sorted((one, other)))
 
 
 def _finish_conversation(values: dict[str, str | None], mapped: set[str]) -> str:
-    email = _need(values, "contact_email")
-    return f"{email}|{(values['subject'] or '').lower()}|{values['started_at'] or ''}"
+    who = _who(values, "contact")
+    return f"{who}|{(values['subject'] or '').lower()}|{values['started_at'] or ''}"
 
 
 _REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 
 
 def _finish_touchpoint(values: dict[str, str | None], mapped: set[str]) -> str:
-    email = _need(values, "contact_email")
+    who = _who(values, "contact")
     occurred = _need(values, "occurred_at")
     values["channel"] = values["channel"] or "email"
     values["direction"] = values["direction"] or "outbound"
@@ -117,11 +147,103 @@ def _finish_touchpoint(values: dict[str, str | None], mapped: set[str]) -> str:
         # One conversation per thread: the subject without its Re:/Fwd: prefixes.
         values["conversation_subject"] = _REPLY_PREFIX.sub("", values["subject"] or "") or None
     if values["external_id"]:
-        return f"{email}|x|{values['external_id']}"
+        return f"{who}|x|{values['external_id']}"
     thread = (values["conversation_subject"] or "").lower()
     return (
-        f"{email}|{thread}|{values['conversation_started_at'] or ''}|{occurred}|"
+        f"{who}|{thread}|{values['conversation_started_at'] or ''}|{occurred}|"
         f"{values['channel']}|{values['direction']}"
+    )
+
+
+# --- contacts a row names: by email, else by company and name (set-based) ---------------------
+
+
+_WHO = ("email", "company_domain", "company_name", "first_name", "last_name")
+
+
+def _ref(prefix: str, row: str = "s") -> str:
+    """SQL: the row's reference to a contact, one text (no email has a space: no clash)."""
+    parts = ", ".join(
+        f"coalesce({row}.{prefix}_{name}, '')"
+        for name in _WHO[1:]
+    )
+    return f"coalesce({row}.{prefix}_email, 'name ' || lower(concat_ws('|', {parts})))"
+
+
+def _prepare_refs(job: Job, prefix: str, rows: str = "abm_rows") -> None:
+    """Resolve every distinct contact reference of `rows` at once into abm_ref_<prefix>.
+
+    By name, a contact without an email wins (exports name only those); more than one
+    candidate left is ambiguous (`matches` > 1) and rejects the rows.
+    """
+    table = f"abm_ref_{prefix}"
+    job.execute(f"""
+        CREATE TEMP TABLE {table} ON COMMIT DROP AS
+        SELECT {_ref(prefix)} AS ref, min(s.{prefix}_email) AS email,
+               min(s.{prefix}_company_domain) AS domain,
+               min(lower(s.{prefix}_company_name)) AS company_name,
+               coalesce(min(lower(s.{prefix}_first_name)), '') AS first_name,
+               coalesce(min(lower(s.{prefix}_last_name)), '') AS last_name,
+               NULL::integer AS id, NULL::integer AS company_id, 0 AS matches
+        FROM {rows} s GROUP BY 1;
+        UPDATE {table} r SET id = c.id, matches = 1
+        FROM contacts c WHERE r.email IS NOT NULL AND lower(c.email) = r.email;
+        UPDATE {table} r SET matches = m.matches,
+            id = CASE WHEN m.matches = 1 THEN m.id END
+        FROM (
+            SELECT rc.ref,
+                CASE WHEN count(*) FILTER (WHERE c.email IS NULL) > 0
+                     THEN count(*) FILTER (WHERE c.email IS NULL) ELSE count(*) END AS matches,
+                coalesce(min(c.id) FILTER (WHERE c.email IS NULL), min(c.id)) AS id
+            FROM (SELECT r.ref, r.first_name, r.last_name, co.id AS company_id
+                  FROM {table} r JOIN companies co ON lower(co.domain) = r.domain
+                  WHERE r.email IS NULL
+                  UNION ALL
+                  SELECT r.ref, r.first_name, r.last_name, co.id
+                  FROM {table} r JOIN companies co ON lower(btrim(co.name)) = r.company_name
+                  WHERE r.email IS NULL AND r.domain IS NULL) rc
+            JOIN contacts c ON c.company_id = rc.company_id
+                AND lower(btrim(c.first_name)) = rc.first_name
+                AND lower(btrim(c.last_name)) = rc.last_name
+            GROUP BY rc.ref) m
+        WHERE r.ref = m.ref;
+        UPDATE {table} r SET company_id = c.company_id FROM contacts c WHERE c.id = r.id;
+    """)
+
+
+def _prepare_contact(job: Job) -> None:
+    _prepare_refs(job, "contact")
+
+
+def _prepare_pair(job: Job) -> None:
+    _prepare_refs(job, "contact")
+    _prepare_refs(job, "related")
+
+
+def _named_by(prefix: str) -> str:
+    """SQL over the plan row p: the column that names the contact."""
+    return (
+        f"CASE WHEN p.{prefix}_email IS NOT NULL THEN '{prefix}_email' "
+        f"WHEN p.{prefix}_first_name IS NOT NULL THEN '{prefix}_first_name' "
+        f"ELSE '{prefix}_last_name' END"
+    )
+
+
+def _who_problem(prefix: str, found: str) -> str:
+    """SQL over the plan row p: why the contact it names (`found`: its id) is not one, or NULL."""
+    name = (
+        f"quote_literal(btrim(coalesce(p.{prefix}_first_name, '') || ' ' || "
+        f"coalesce(p.{prefix}_last_name, ''))) || ' at ' || "
+        f"coalesce(p.{prefix}_company_domain, p.{prefix}_company_name)"
+    )
+    return (
+        f"CASE WHEN p.{found} IS NOT NULL THEN NULL "
+        f"WHEN p.{prefix}_matches > 1 THEN {_named_by(prefix)} || ': ambiguous: ' || "
+        f"p.{prefix}_matches || ' contacts are named ' || {name} || "
+        "' (give them email addresses, or tell them apart by name)' "
+        f"WHEN p.{prefix}_email IS NOT NULL THEN "
+        f"'{prefix}_email: no contact has the address ' || p.{prefix}_email "
+        f"ELSE {_named_by(prefix)} || ': no contact is named ' || {name} END"
     )
 
 
@@ -167,17 +289,23 @@ def _create_companies(job: Job) -> None:
 
 def _prepare_touchpoints(job: Job) -> None:
     """One conversation per contact and thread: found, or created (not in update mode)."""
-    job.execute("""
+    who = ", ".join(f"min(s.contact_{name}) AS contact_{name}" for name in _WHO)
+    job.execute(f"""
         CREATE TEMP TABLE abm_convs ON COMMIT DROP AS
-        SELECT contact_email, lower(coalesce(conversation_subject, '')) AS conv_key,
-               coalesce(conversation_started_at, '') AS started,
-               min(conversation_subject) AS subject, min(channel) AS channel,
-               min(occurred_at::timestamptz) AS first_at, min(line) AS first_line,
-               NULL::integer AS contact_id, NULL::integer AS company_id,
+        SELECT {_ref("contact")} AS contact_ref,
+               lower(coalesce(s.conversation_subject, '')) AS conv_key,
+               coalesce(s.conversation_started_at, '') AS started, {who},
+               min(s.conversation_subject) AS subject, min(s.channel) AS channel,
+               min(s.occurred_at::timestamptz) AS first_at, min(s.line) AS first_line,
+               NULL::integer AS contact_id, NULL::integer AS company_id, 0 AS matches,
                NULL::integer AS conversation_id, false AS created
-        FROM abm_rows GROUP BY 1, 2, 3;
-        UPDATE abm_convs v SET contact_id = ct.id, company_id = ct.company_id
-        FROM contacts ct WHERE lower(ct.email) = v.contact_email;
+        FROM abm_rows s GROUP BY 1, 2, 3;
+    """)
+    # The threads are far fewer than the touches: resolve the contacts from them.
+    _prepare_refs(job, "contact", "abm_convs")
+    job.execute("""
+        UPDATE abm_convs v SET contact_id = r.id, company_id = r.company_id, matches = r.matches
+        FROM abm_ref_contact r WHERE r.ref = v.contact_ref;
         UPDATE abm_convs v SET conversation_id = (
             SELECT cv.id FROM conversations cv
             WHERE cv.contact_id = v.contact_id AND lower(coalesce(cv.subject, '')) = v.conv_key
@@ -209,7 +337,7 @@ def _prepare_touchpoints(job: Job) -> None:
 
 # --- the entities --------------------------------------------------------------------------
 
-_NO_CONTACT = "'contact_email: no contact has the address ' || p.contact_email"
+_CONTACT_PROBLEM = _who_problem("contact", "contact_id")
 
 SPECS: dict[str, Spec] = {
     "companies": Spec(
@@ -258,18 +386,21 @@ SPECS: dict[str, Spec] = {
     "relationships": Spec(
         entity="relationships",
         finish=_finish_relationship,
-        plan="""
-            SELECT s.*, a.id AS contact_id, b.id AS related_contact_id,
+        prepare=_prepare_pair,
+        plan=f"""
+            SELECT s.*, a.id AS contact_id, a.matches AS contact_matches,
+                b.id AS related_contact_id, b.matches AS related_matches,
                 (SELECT r.id FROM relationships r
                  WHERE least(r.contact_id, r.related_contact_id) = least(a.id, b.id)
                    AND greatest(r.contact_id, r.related_contact_id) = greatest(a.id, b.id))
                 AS target_id
             FROM abm_rows s
-            LEFT JOIN contacts a ON lower(a.email) = s.contact_email
-            LEFT JOIN contacts b ON lower(b.email) = s.related_email""",
-        missing=f"CASE WHEN p.contact_id IS NULL THEN {_NO_CONTACT} "
-        "WHEN p.related_contact_id IS NULL THEN "
-        "'related_email: no contact has the address ' || p.related_email END",
+            LEFT JOIN abm_ref_contact a ON a.ref = {_ref("contact")}
+            LEFT JOIN abm_ref_related b ON b.ref = {_ref("related")}""",
+        missing=f"coalesce({_CONTACT_PROBLEM}, "
+        f"{_who_problem('related', 'related_contact_id')}, "
+        f"CASE WHEN p.contact_id = p.related_contact_id THEN {_named_by('related')} "
+        "|| ': a contact cannot relate to themselves' END)",
         writes=(
             _w("contact_id", update=False), _w("related_contact_id", update=False),
             _w("relationship_type", default="'colleague'"), _w("strength", default="'medium'"),
@@ -279,15 +410,16 @@ SPECS: dict[str, Spec] = {
     "conversations": Spec(
         entity="conversations",
         finish=_finish_conversation,
-        plan="""
-            SELECT s.*, ct.id AS contact_id,
+        prepare=_prepare_contact,
+        plan=f"""
+            SELECT s.*, ct.id AS contact_id, ct.matches AS contact_matches,
                 (SELECT cv.id FROM conversations cv
                  WHERE cv.contact_id = ct.id
                    AND lower(coalesce(cv.subject, '')) = lower(coalesce(s.subject, ''))
                    AND (s.started_at IS NULL OR cv.started_at = s.started_at::timestamptz)
                  ORDER BY cv.started_at DESC, cv.id DESC LIMIT 1) AS target_id
-            FROM abm_rows s LEFT JOIN contacts ct ON lower(ct.email) = s.contact_email""",
-        missing=f"CASE WHEN p.contact_id IS NULL THEN {_NO_CONTACT} END",
+            FROM abm_rows s LEFT JOIN abm_ref_contact ct ON ct.ref = {_ref("contact")}""",
+        missing=_CONTACT_PROBLEM,
         writes=(
             _w("contact_id", update=False), _w("subject"), _w("status", default="'active'"),
             _w("qualification_tier", default="'warm'"), _w("channel"), _w("owner"),
@@ -301,9 +433,10 @@ SPECS: dict[str, Spec] = {
         entity="touchpoints",
         finish=_finish_touchpoint,
         prepare=_prepare_touchpoints,
-        ordered=False,
-        plan="""
+        sort_limit=100_000,
+        plan=f"""
             SELECT s.*, v.conversation_id, v.contact_id, v.company_id,
+                v.matches AS contact_matches,
                 CASE WHEN v.conversation_id IS NULL OR v.created THEN NULL
                      WHEN s.external_id IS NOT NULL THEN
                         (SELECT t.id FROM touchpoints t
@@ -314,13 +447,13 @@ SPECS: dict[str, Spec] = {
                              AND t.channel = s.channel AND t.direction = s.direction)
                 END AS target_id
             FROM abm_rows s LEFT JOIN abm_convs v
-                ON v.contact_email = s.contact_email
+                ON v.contact_ref = {_ref("contact")}
                AND v.conv_key = lower(coalesce(s.conversation_subject, ''))
                AND v.started = coalesce(s.conversation_started_at, '')""",
-        missing=f"CASE WHEN p.contact_id IS NULL THEN {_NO_CONTACT} "
-        "WHEN p.conversation_id IS NULL THEN 'conversation_subject: no conversation '"
+        missing=f"coalesce({_CONTACT_PROBLEM}, "
+        "CASE WHEN p.conversation_id IS NULL THEN 'conversation_subject: no conversation '"
         " || quote_literal(coalesce(p.conversation_subject, '')) || ' with this contact'"
-        " || ' (mode update creates none)' END",
+        " || ' (mode update creates none)' END)",
         writes=(
             _w("conversation_id", update=False), _w("contact_id", update=False),
             _w("company_id", update=False), _w("channel", default="'email'"),
@@ -519,7 +652,8 @@ class Job:
         spec = self.spec
         columns = ", ".join(w.column for w in spec.writes)
         values = ", ".join(w.create for w in spec.writes)
-        order = " ORDER BY s.line" if spec.ordered else ""
+        limit = spec.sort_limit
+        order = " ORDER BY s.line" if limit is None or self.report.rows <= limit else ""
         self.execute(
             f"INSERT INTO {spec.table} ({columns}, import_batch_id) "
             f"SELECT {values}, %(batch)s FROM abm_plan s WHERE s.action = 'created'{order}"

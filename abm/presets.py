@@ -26,6 +26,17 @@ def _cols(*specs: str) -> tuple[Column, ...]:
     return tuple(out)
 
 
+def contact_ref(prefix: str) -> tuple[str, ...]:
+    """The columns naming a contact ("contact" or "related"): email, company, first, last name.
+
+    Email is optional for a contact, so one without it is named by company and name.
+    """
+    return (
+        f"{prefix}_email:email", f"{prefix}_company_domain:domain", f"{prefix}_company_name",
+        f"{prefix}_first_name", f"{prefix}_last_name",
+    )
+
+
 # The native format: the model's columns, with contacts and companies referred to by email and
 # domain (never by id), so that an export imports into an empty database.
 NATIVE: dict[str, tuple[Column, ...]] = {
@@ -42,30 +53,33 @@ NATIVE: dict[str, tuple[Column, ...]] = {
         "opted_out:bool", "notes",
     ),
     "relationships": _cols(
-        "contact_email:email", "related_email:email", "relationship_type:relationship_type",
+        *contact_ref("contact"), *contact_ref("related"), "relationship_type:relationship_type",
         "strength:strength", "confidence:fraction", "source", "notes",
     ),
     "conversations": _cols(
-        "contact_email:email", "subject", "status:conversation_status",
+        *contact_ref("contact"), "subject", "status:conversation_status",
         "qualification_tier:qualification_tier", "channel:channel", "owner",
         "next_followup_at:timestamp", "context:json", "outcome", "started_at:timestamp",
         "closed_at:timestamp",
     ),
     "touchpoints": _cols(
-        "contact_email:email", "conversation_subject", "conversation_started_at:timestamp",
+        *contact_ref("contact"), "conversation_subject", "conversation_started_at:timestamp",
         "channel:channel", "direction:direction", "occurred_at:timestamp", "subject", "content",
         "external_id", "duration_minutes:int", "delivered_at:timestamp", "opened_at:timestamp",
         "clicked_at:timestamp", "replied_at:timestamp", "details:json",
     ),
 }
 
+_CONTACT = ("contact_email", "contact_first_name", "contact_last_name")
+_RELATED = ("related_email", "related_first_name", "related_last_name")
+
 # Each group lists fields of which at least one must be mapped for the file to be readable.
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "companies": (("name", "domain"),),
     "contacts": (("email", "first_name", "last_name"), ("company_domain", "company_name")),
-    "relationships": (("contact_email",), ("related_email",)),
-    "conversations": (("contact_email",),),
-    "touchpoints": (("contact_email",), ("occurred_at",)),
+    "relationships": (_CONTACT, _RELATED),
+    "conversations": (_CONTACT,),
+    "touchpoints": (_CONTACT, ("occurred_at",)),
 }
 
 

@@ -41,7 +41,7 @@ def test_native_names_work_in_every_preset() -> None:
 
 def test_missing_required_columns_are_named() -> None:
     preview = preview_mapping("relationships", ["contact_email", "strength"])
-    assert preview.missing == ["related_email"]
+    assert preview.missing == ["related_email or related_first_name or related_last_name"]
     assert not preview.ok
     contacts = preview_mapping("contacts", ["email", "title"])
     assert contacts.missing == ["company_domain or company_name"]
