@@ -83,7 +83,9 @@ st.subheader("Expansion targets")
 if not network.targets:
     st.info("Everyone at this account is already in a conversation, or nobody is known yet.")
 for target in network.targets:
-    label = f"{target.name} · {target.title or 'no title'} · priority {target.priority_score:.0f}"
+    # Widget labels read markdown too: the names in them are escaped like everywhere else.
+    title = ui.md(target.title or "no title")
+    label = f"{ui.md(target.name)} · {title} · priority {target.priority_score:.0f}"
     with st.expander(label):
         st.markdown("\n".join(f"- {ui.md(reason)}" for reason in target.reasons))
         if target.intro_names:
@@ -105,9 +107,9 @@ for target in network.targets:
                         context={"intro_path": target.intro_path, "reasons": target.reasons},
                     )
             except ABMError as error:
-                st.error(str(error))
+                st.error(ui.md(str(error)))
             else:
-                ui.flash(f"Conversation started with {target.name}.")
+                ui.flash(f"Conversation started with {ui.md(target.name)}.")
                 st.rerun()
 
 # --- timeline -----------------------------------------------------------------------------

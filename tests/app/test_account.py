@@ -85,7 +85,11 @@ def test_a_hostile_contact_name_shows_as_text(empty_app_db: str) -> None:
     engine = create_engine(empty_app_db)
     with Session(engine) as session:
         company = CompanyRepository(session).create_company(name=XSS, domain="evil.example")
-        ContactRepository(session).create_contact(
+        contacts = ContactRepository(session)
+        contacts.create_contact(
+            company_id=company.id, first_name="Pat", last_name="Plain", is_primary=True
+        )
+        contacts.create_contact(
             company_id=company.id, first_name=XSS, last_name="", title=XSS, email="x@evil.example"
         )
         session.commit()
@@ -95,3 +99,7 @@ def test_a_hostile_contact_name_shows_as_text(empty_app_db: str) -> None:
     assert not at.exception
     assert "<img" not in iframe_html(at)
     assert at.title[0].value == r"\<img src=x onerror=alert\(1\)\>"
+    # The person is an expansion target: the expander's label (markdown) carries the name.
+    labels = [expander.label for expander in at.expander]
+    assert any(label.startswith(r"\<img src=x") for label in labels), labels
+    assert not any("<img" in label.replace(r"\<img", "") for label in labels)
