@@ -76,18 +76,25 @@ def _people(session: Session, ids: Sequence[int] | None) -> dict[int, list[scori
     return out
 
 
+def _by_company(
+    session: Session, query: Any, column: Any, ids: Sequence[int] | None, make: Callable[..., T]
+) -> dict[int, list[T]]:
+    """Run `query` (company id first) for the accounts `ids` (all when None), grouped by account."""
+    if ids is not None:
+        query = query.where(col(column).in_(ids))
+    out: dict[int, list[T]] = defaultdict(list)
+    for row in session.execute(query):
+        out[row[0]].append(make(*row[1:]))
+    return out
+
+
 def _ties(session: Session, ids: Sequence[int] | None) -> dict[int, list[scoring.Tie]]:
     r = RELATIONSHIPS
     query = sa.select(
         r.company_id, r.contact_id, r.related_contact_id, r.strength, r.confidence,
         r.relationship_type,
     ).order_by(col(r.id))  # fmt: skip
-    if ids is not None:
-        query = query.where(col(r.company_id).in_(ids))
-    out: dict[int, list[scoring.Tie]] = defaultdict(list)
-    for row in session.execute(query):
-        out[row.company_id].append(scoring.Tie(*row[1:]))
-    return out
+    return _by_company(session, query, r.company_id, ids, scoring.Tie)
 
 
 def _deals(
@@ -101,12 +108,7 @@ def _deals(
         .where(col(v.started_at) <= as_of)
         .order_by(col(v.id))
     )
-    if ids is not None:
-        query = query.where(col(v.company_id).in_(ids))
-    out: dict[int, list[scoring.Deal]] = defaultdict(list)
-    for row in session.execute(query):
-        out[row.company_id].append(scoring.Deal(*row[1:]))
-    return out
+    return _by_company(session, query, v.company_id, ids, scoring.Deal)
 
 
 def _touches(
@@ -127,12 +129,7 @@ def _touches(
         .where(col(t.occurred_at) <= as_of)
         .order_by(col(t.id))
     )
-    if ids is not None:
-        query = query.where(col(t.company_id).in_(ids))
-    out: dict[int, list[scoring.Touch]] = defaultdict(list)
-    for row in session.execute(query):
-        out[row.company_id].append(scoring.Touch(*row[1:]))
-    return out
+    return _by_company(session, query, t.company_id, ids, scoring.Touch)
 
 
 def accounts_for_scoring(
